@@ -1,0 +1,73 @@
+// The tsbox command: parse, set up the sandbox, exec the command in place.
+
+import { writeSync } from "node:fs";
+import { isatty } from "node:tty";
+import pkg from "../package.json" with { type: "json" };
+import { helpText } from "./cli/help.ts";
+import { parseArgs } from "./cli/parse.ts";
+import { EXIT_SETUP, SetupError, UsageError } from "./errors.ts";
+import * as sys from "./kernel/sys.ts";
+import { SysError } from "./kernel/sys.ts";
+import { setUpSandbox } from "./sandbox/enter.ts";
+import { commandEnvironment, ExecError, execCommand, inheritedFds, packFds, suspendSelf } from "./sandbox/exec.ts";
+import { identity, keepCapabilitiesAcrossExec, needsUserNamespace, threadCount } from "./sandbox/namespaces.ts";
+import { reexecSingleThreaded, restoreEnvironmentAfterReexec } from "./sandbox/reexec.ts";
+import { loadSeccompFilter } from "./sandbox/seccomp.ts";
+
+function say(line: string): void {
+  writeSync(2, `tsbox: ${line.replace(/\n/g, "\\n")}\n`);
+}
+
+export function main(args: readonly string[]): number {
+  const second = restoreEnvironmentAfterReexec();
+  const parsed = parseArgs(args, process.cwd());
+  if (parsed.action === "help") {
+    writeSync(1, helpText(isatty(1)));
+    return 0;
+  }
+  if (parsed.action === "version") {
+    writeSync(1, `tsbox ${pkg.version}\n`);
+    return 0;
+  }
+  const spec = parsed.spec;
+  const id = identity();
+  if (!second && needsUserNamespace(id, spec.becomeRoot) && threadCount() !== 1) reexecSingleThreaded(args);
+
+  const inherited = spec.packFds ? inheritedFds() : [];
+  const entered = setUpSandbox(spec, id, (l) => writeSync(2, `tsbox: debug: ${l}\n`));
+
+  const env = commandEnvironment(process.env, spec.setenv, spec.unsetenv);
+  keepCapabilitiesAcrossExec(entered.uid);
+  loadSeccompFilter(spec, entered.singleUid, spec.debug ? (l) => writeSync(2, `tsbox: debug: ${l}\n`) : undefined);
+  if (spec.packFds) {
+    env.set("LISTEN_FDS", String(packFds(inherited)));
+    env.set("LISTEN_PID", String(sys.getpid()));
+  }
+  // The runtime ignores SIGPIPE and SIGXFSZ and ignored dispositions survive
+  // execve; the command must start with every signal at its default.
+  sys.resetSignals();
+  if (spec.suspend) suspendSelf();
+  execCommand(spec.command.length > 0 ? spec.command : ["bash"], env);
+}
+
+function run(): never {
+  let status: number;
+  try {
+    status = main(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ExecError) {
+      say(e.message);
+      status = e.status;
+    } else if (e instanceof UsageError || e instanceof SetupError || e instanceof SysError) {
+      say(e.message);
+      status = EXIT_SETUP;
+    } else {
+      say(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+      status = EXIT_SETUP;
+    }
+  }
+  process.exit(status);
+}
+
+if (import.meta.main) run();
+export { run };

@@ -1,0 +1,66 @@
+// The orchestration: namespaces, then the new root, then the process state
+// the command starts with. Shared by the CLI (which then execs) and the
+// library entry point (which returns).
+
+import * as C from "../kernel/constants.ts";
+import * as sys from "../kernel/sys.ts";
+import { SysError } from "../kernel/sys.ts";
+import { SetupError } from "../errors.ts";
+import { plan } from "../plan/plan.ts";
+import type { SandboxSpec } from "../spec.ts";
+import { chdirInside } from "./exec.ts";
+import {
+  assertSingleThreaded, inSingleUidNamespace, loopbackUp, needsUserNamespace, unshareNamespaces, writeIdMaps, type Identity,
+} from "./namespaces.ts";
+import { buildAndEnterRoot } from "./rootfs.ts";
+
+export interface Entered {
+  /** tsbox made a user namespace. */
+  readonly userns: boolean;
+  /** The command's uid inside the sandbox. */
+  readonly uid: number;
+  /** The sandbox's user namespace maps a single uid (so chown to others cannot work). */
+  readonly singleUid: boolean;
+}
+
+export function setUpSandbox(spec: SandboxSpec, id: Identity, log: (line: string) => void): Entered {
+  const userns = needsUserNamespace(id, spec.becomeRoot);
+  // Read before the new root hides the host's /proc.
+  const singleUid = userns || (spec.suppressChown && inSingleUidNamespace());
+  let flags = C.CLONE_NEWNS;
+  if (spec.unshareNet) flags |= C.CLONE_NEWNET;
+  if (spec.unshareIpc) flags |= C.CLONE_NEWIPC;
+  if (userns) {
+    assertSingleThreaded();
+    // One call: the kernel makes the user namespace first and gives it the
+    // others, so --unshare-net needs no CAP_NET_ADMIN outside.
+    flags |= C.CLONE_NEWUSER;
+  }
+  if (spec.debug) log(`unshare flags=0x${flags.toString(16)} userns=${userns}`);
+  unshareNamespaces(flags);
+
+  const uid = userns && spec.becomeRoot ? 0 : id.uid;
+  if (userns) {
+    writeIdMaps(id.uid, id.gid, uid, spec.becomeRoot ? 0 : id.gid);
+  } else {
+    // Without a user namespace our mounts would still propagate to the host
+    // through shared peer groups: make everything a slave first. (A mount
+    // namespace owned by a new user namespace gets slave copies anyway.)
+    try {
+      sys.mount(null, "/", null, C.MS_REC | C.MS_SLAVE, null);
+    } catch (e) {
+      if (e instanceof SysError) throw new SetupError(`cutting mount propagation to the host: ${e.message}`);
+      throw e;
+    }
+  }
+  if (spec.unshareNet) loopbackUp();
+
+  const oldUmask = sys.umask(0); // modes given to mkdir/open are exact during setup
+  try {
+    buildAndEnterRoot(plan(spec.fs), { userns, debug: spec.debug, log });
+  } finally {
+    sys.umask(oldUmask);
+  }
+  chdirInside(spec.cwd);
+  return { userns, uid, singleUid };
+}
