@@ -13,6 +13,7 @@ import { commandEnvironment, ExecError, execCommand, inheritedFds, packFds, susp
 import { identity, keepCapabilitiesAcrossExec, needsUserNamespace, threadCount } from "./sandbox/namespaces.ts";
 import { reexecSingleThreaded, restoreEnvironmentAfterReexec } from "./sandbox/reexec.ts";
 import { loadSeccompFilter } from "./sandbox/seccomp.ts";
+import { debugLog } from "./trace.ts";
 
 function say(line: string): void {
   writeSync(2, `tsbox: ${line.replace(/\n/g, "\\n")}\n`);
@@ -33,12 +34,14 @@ export function main(args: readonly string[]): number {
   const id = identity();
   if (!second && needsUserNamespace(id, spec.becomeRoot) && threadCount() !== 1) reexecSingleThreaded(args);
 
+  const log = spec.debug ? debugLog() : undefined;
+  log?.(`parsed ${args.length} arguments${second ? " (after the single-thread re-exec)" : ""}`);
   const inherited = spec.packFds ? inheritedFds() : [];
-  const entered = setUpSandbox(spec, id, (l) => writeSync(2, `tsbox: debug: ${l}\n`));
+  const entered = setUpSandbox(spec, id, log ?? (() => {}));
 
   const env = commandEnvironment(process.env, spec.setenv, spec.unsetenv);
   keepCapabilitiesAcrossExec(entered.uid);
-  loadSeccompFilter(spec, entered.singleUid, spec.debug ? (l) => writeSync(2, `tsbox: debug: ${l}\n`) : undefined);
+  loadSeccompFilter(spec, entered.singleUid, log);
   if (spec.packFds) {
     env.set("LISTEN_FDS", String(packFds(inherited)));
     env.set("LISTEN_PID", String(sys.getpid()));
@@ -46,6 +49,7 @@ export function main(args: readonly string[]): number {
   // The runtime ignores SIGPIPE and SIGXFSZ and ignored dispositions survive
   // execve; the command must start with every signal at its default.
   sys.resetSignals();
+  log?.("exec");
   if (spec.suspend) suspendSelf();
   execCommand(spec.command.length > 0 ? spec.command : ["bash"], env);
 }

@@ -8,10 +8,16 @@ import { cstr, cstrArray, syscall, type Arg } from "./ffi.ts";
 
 const S = ARCH.sys;
 
+/** The calls tsbox needs from Linux 5.12 on (openat2: 5.6, the mount API: 5.2, mount_setattr: 5.12). */
+const NEW_API = new Set(["openat2", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "mount_setattr"]);
+
 export class SysError extends Error {
   override readonly name = "SysError";
   constructor(readonly syscall: string, readonly errno: number, readonly path?: string) {
-    super(`${syscall}${path !== undefined ? ` ${path}` : ""}: ${strerror(errno)} (${errnoName(errno)})`);
+    const hint = errno === 38 /* ENOSYS */ && NEW_API.has(syscall)
+      ? ` (tsbox needs the new mount API of Linux 5.12 or later; this kernel is ${kernelRelease()}, or a seccomp policy hides the call)`
+      : "";
+    super(`${syscall}: ${strerror(errno)} (${errnoName(errno)})${hint}`);
   }
   /** "No such file or directory", without the call: for lookups the user caused. */
   get reason(): string {

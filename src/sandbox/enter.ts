@@ -54,13 +54,17 @@ export function setUpSandbox(spec: SandboxSpec, id: Identity, log: (line: string
     }
   }
   if (spec.unshareNet) loopbackUp();
+  if (spec.debug) log("namespaces ready");
 
   const oldUmask = sys.umask(0); // modes given to mkdir/open are exact during setup
   try {
-    buildAndEnterRoot(plan(spec.fs), { userns, debug: spec.debug, log });
+    const ops = plan(spec.fs);
+    if (spec.debug) log(`planned ${ops.length} operations`);
+    buildAndEnterRoot(ops, { userns, debug: spec.debug, log });
   } finally {
     sys.umask(oldUmask);
   }
   chdirInside(spec.cwd);
+  if (spec.debug) log(`root ready, cwd ${spec.cwd}`);
   return { userns, uid, singleUid };
 }
