@@ -54,7 +54,7 @@ export function main(args: readonly string[]): number {
   execCommand(spec.command.length > 0 ? spec.command : ["bash"], env);
 }
 
-function run(): never {
+export function run(): never {
   let status: number;
   try {
     status = main(process.argv.slice(2));
@@ -72,6 +72,3 @@ function run(): never {
   }
   process.exit(status);
 }
-
-if (import.meta.main) run();
-export { run };
