@@ -72,3 +72,5 @@ export function run(): never {
   }
   process.exit(status);
 }
+
+if (import.meta.main) run();
