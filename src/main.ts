@@ -9,7 +9,7 @@ import { EXIT_SETUP, SetupError, UsageError } from "./errors.ts";
 import * as sys from "./kernel/sys.ts";
 import { SysError } from "./kernel/sys.ts";
 import { setUpSandbox } from "./sandbox/enter.ts";
-import { commandEnvironment, ExecError, execCommand, inheritedFds, packFds, suspendSelf } from "./sandbox/exec.ts";
+import { callerFds, commandEnvironment, ExecError, execCommand, keepAcrossExec, packFds, suspendSelf } from "./sandbox/exec.ts";
 import { identity, keepCapabilitiesAcrossExec, needsUserNamespace, threadCount } from "./sandbox/namespaces.ts";
 import { reexecSingleThreaded, restoreEnvironmentAfterReexec } from "./sandbox/reexec.ts";
 import { loadSeccompFilter } from "./sandbox/seccomp.ts";
@@ -32,11 +32,14 @@ export function main(args: readonly string[]): number {
   }
   const spec = parsed.spec;
   const id = identity();
-  if (!second && needsUserNamespace(id, spec.becomeRoot) && threadCount() !== 1) reexecSingleThreaded(args);
+  const inherited = callerFds();
+  if (!second && needsUserNamespace(id, spec.becomeRoot) && threadCount() !== 1) {
+    keepAcrossExec(inherited);
+    reexecSingleThreaded(args);
+  }
 
   const log = spec.debug ? debugLog() : undefined;
   log?.(`parsed ${args.length} arguments${second ? " (after the single-thread re-exec)" : ""}`);
-  const inherited = spec.packFds ? inheritedFds() : [];
   const entered = setUpSandbox(spec, id, log ?? (() => {}));
 
   const env = commandEnvironment(process.env, spec.setenv, spec.unsetenv);
@@ -45,6 +48,8 @@ export function main(args: readonly string[]): number {
   if (spec.packFds) {
     env.set("LISTEN_FDS", String(packFds(inherited)));
     env.set("LISTEN_PID", String(sys.getpid()));
+  } else {
+    keepAcrossExec(inherited);
   }
   // The runtime ignores SIGPIPE and SIGXFSZ and ignored dispositions survive
   // execve; the command must start with every signal at its default.

@@ -2,7 +2,7 @@
 // signal state, and execve in place (the pid the caller started becomes the
 // command; nothing supervises it).
 
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as C from "../kernel/constants.ts";
 import { EACCES, ENOENT, ENOEXEC, ENOTDIR } from "../kernel/errno.ts";
 import * as sys from "../kernel/sys.ts";
@@ -22,20 +22,49 @@ export function commandEnvironment(
   return env;
 }
 
-/** File descriptors from 3 up that will survive execve (not close-on-exec): the caller's. */
-export function inheritedFds(): number[] {
-  let candidates: number[];
+/**
+ * The caller's file descriptors from 3 up. The Bun runtime marks every fd
+ * from 4 up close-on-exec before any JavaScript runs (close_range with
+ * CLOSE_RANGE_CLOEXEC), so the flag cannot tell them apart; what the
+ * runtime itself opens at start-up is its event loop: an epoll instance
+ * watching an eventfd. Every other fd open now is the caller's. Call this
+ * before tsbox opens anything itself.
+ */
+export function callerFds(): number[] {
+  let listed: number[];
   try {
-    candidates = readdirSync("/proc/self/fd").map(Number).filter((n) => n >= 3);
+    listed = readdirSync("/proc/self/fd").map(Number).filter((n) => n >= 3);
   } catch {
-    candidates = Array.from({ length: 1021 }, (_, i) => i + 3); // no /proc: probe
+    // No /proc: only what is still inheritable can be told apart.
+    return probeInheritable();
   }
+  const open = listed.filter((fd) => { try { sys.fcntl(fd, C.F_GETFD); return true; } catch { return false; } });
+  const link = (fd: number) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ""; } };
+  const links = new Map(open.map((fd) => [fd, link(fd)]));
+  const runtime = new Set<number>();
+  for (const [fd, target] of links) {
+    if (target !== "anon_inode:[eventpoll]") continue;
+    let info = "";
+    try { info = readFileSync(`/proc/self/fdinfo/${fd}`, "latin1"); } catch { continue; }
+    for (const m of info.matchAll(/^tfd:\s*(\d+)/gm)) {
+      const watched = Number(m[1]);
+      if (links.get(watched) === "anon_inode:[eventfd]") { runtime.add(fd); runtime.add(watched); }
+    }
+  }
+  return open.filter((fd) => !runtime.has(fd)).sort((a, b) => a - b);
+}
+
+function probeInheritable(): number[] {
   const out: number[] = [];
-  for (const fd of candidates.sort((a, b) => a - b)) {
-    const r = (() => { try { return sys.fcntl(fd, C.F_GETFD); } catch { return -1; } })();
-    if (r >= 0 && (r & C.FD_CLOEXEC) === 0) out.push(fd);
+  for (let fd = 3; fd < 1024; fd++) {
+    try { if ((sys.fcntl(fd, C.F_GETFD) & C.FD_CLOEXEC) === 0) out.push(fd); } catch { /* not open */ }
   }
   return out;
+}
+
+/** Let `fds` survive the next execve. */
+export function keepAcrossExec(fds: readonly number[]): void {
+  for (const fd of fds) sys.fcntl(fd, C.F_SETFD, 0);
 }
 
 /** --pack-fds: move the inherited fds down to 3, 4, ... in order; returns how many. */
@@ -44,8 +73,10 @@ export function packFds(fds: readonly number[]): number {
   for (const fd of fds) {
     // Targets only move down, so an fd not yet moved is never overwritten.
     if (fd !== next) {
-      sys.dup3(fd, next, 0);
+      sys.dup3(fd, next, 0); // the new fd is inheritable: dup3 without O_CLOEXEC
       sys.close(fd);
+    } else {
+      sys.fcntl(fd, C.F_SETFD, 0);
     }
     next++;
   }
