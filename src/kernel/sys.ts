@@ -13,10 +13,10 @@ const NEW_API = new Set(["openat2", "open_tree", "move_mount", "fsopen", "fsconf
 
 export class SysError extends Error {
   override readonly name = "SysError";
-  constructor(readonly syscall: string, readonly errno: number, readonly path?: string) {
+  constructor(readonly syscall: string, readonly errno: number, readonly path?: string, detail?: string) {
     const hint = errno === 38 /* ENOSYS */ && NEW_API.has(syscall)
       ? ` (tsbox needs the new mount API of Linux 5.12 or later; this kernel is ${kernelRelease()}, or a seccomp policy hides the call)`
-      : "";
+      : detail ? ` (${detail})` : "";
     super(`${syscall}: ${strerror(errno)} (${errnoName(errno)})${hint}`);
   }
   /** "No such file or directory", without the call: for lookups the user caused. */

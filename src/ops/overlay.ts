@@ -39,6 +39,9 @@ export class OverlayOp implements FsOp {
   execute(ctx: BuildContext): void {
     // The first lowerdir given is the bottom layer; overlayfs lists the top first.
     const lower = this.lowerdirs.map((d) => this.hostLayer(ctx, "--overlay-lowerdir", d)).reverse();
+    // overlayfs wants two layers at least: a single lower dir alone (read-only)
+    // gets an empty one below it, which changes nothing in the view.
+    if (lower.length === 1 && this.upperdir === undefined) lower.push(this.emptyLayer(ctx));
     const options: [string, string | true][] = [["lowerdir", lower.map(escapeLayer).join(":")]];
     if (this.upperdir === "tmpfs") {
       const [upper, work] = this.tmpfsUpper(ctx);
@@ -57,6 +60,12 @@ export class OverlayOp implements FsOp {
       sys.close(mnt);
     }
     if (this.dst === "/") ctx.refreshRoot();
+  }
+
+  private emptyLayer(ctx: BuildContext): string {
+    const name = `empty-${ctx.nextId()}`;
+    at("--overlay", () => sys.mkdirat(ctx.scratch, name, 0o755));
+    return `${ctx.scratchPath}/${name}`;
   }
 
   /** --overlay-upperdir tmpfs: upper and work dirs on a fresh tmpfs in the scratch area. */

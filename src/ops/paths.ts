@@ -109,9 +109,25 @@ export function newFs(fstype: string, options: readonly (readonly [string, strin
     }
     sys.fsconfigCreate(fs, label);
     return sys.fsmount(fs, 0, label);
+  } catch (e) {
+    // The filesystem explains a refusal in the context's message log: read(2) on the fs fd.
+    const why = e instanceof SysError ? kernelMessages(fs) : "";
+    if (why && e instanceof SysError) throw new SysError(e.syscall, e.errno, e.path, why);
+    throw e;
   } finally {
     sys.close(fs);
   }
+}
+
+function kernelMessages(fs: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    let msg: Uint8Array;
+    try { msg = sys.readFd(fs, 1024); } catch { break; }
+    if (msg.length === 0) break;
+    out.push(new TextDecoder().decode(msg).replace(/^[ewi] /, ""));
+  }
+  return out.join("; ");
 }
 
 /** A recursive bind of what `fd` refers to, detached, optionally read-only throughout. */
