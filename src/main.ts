@@ -1,33 +1,41 @@
 // The tsbox command: parse, set up the sandbox, exec the command in place.
 
-import { writeSync } from "node:fs";
-import { isatty } from "node:tty";
 import pkg from "../package.json" with { type: "json" };
 import { helpText } from "./cli/help.ts";
 import { parseArgs } from "./cli/parse.ts";
+import { expandShebang } from "./cli/shebang.ts";
 import { EXIT_SETUP, SetupError, UsageError } from "./errors.ts";
 import * as sys from "./kernel/sys.ts";
 import { SysError } from "./kernel/sys.ts";
 import { setUpSandbox } from "./sandbox/enter.ts";
-import { callerFds, commandEnvironment, ExecError, execCommand, keepAcrossExec, packFds, suspendSelf } from "./sandbox/exec.ts";
+import { callerFds, commandEnvironment, ExecError, execPrepared, keepAcrossExec, packFds, prepareExec, suspendSelf } from "./sandbox/exec.ts";
 import { identity, keepCapabilitiesAcrossExec, needsUserNamespace, threadCount } from "./sandbox/namespaces.ts";
 import { reexecSingleThreaded, restoreEnvironmentAfterReexec } from "./sandbox/reexec.ts";
 import { loadSeccompFilter } from "./sandbox/seccomp.ts";
 import { debugLog } from "./trace.ts";
 
+function write(fd: number, text: string): void {
+  try {
+    sys.writeAll(fd, new TextEncoder().encode(text));
+  } catch {
+    // nowhere left to report to
+  }
+}
+
 function say(line: string): void {
-  writeSync(2, `tsbox: ${line.replace(/\n/g, "\\n")}\n`);
+  write(2, `tsbox: ${line.replace(/\n/g, "\\n")}\n`);
 }
 
 export function main(args: readonly string[]): number {
   const second = restoreEnvironmentAfterReexec();
-  const parsed = parseArgs(args, process.cwd());
+  // A #!/path/to/tsbox line hands over all its options as one argument.
+  const parsed = parseArgs(expandShebang(args), process.cwd());
   if (parsed.action === "help") {
-    writeSync(1, helpText(isatty(1)));
+    write(1, helpText(sys.isatty(1)));
     return 0;
   }
   if (parsed.action === "version") {
-    writeSync(1, `tsbox ${pkg.version}\n`);
+    write(1, `tsbox ${pkg.version}\n`);
     return 0;
   }
   const spec = parsed.spec;
@@ -53,10 +61,11 @@ export function main(args: readonly string[]): number {
   }
   // The runtime ignores SIGPIPE and SIGXFSZ and ignored dispositions survive
   // execve; the command must start with every signal at its default.
-  sys.resetSignals();
+  const exec = prepareExec(spec.command.length > 0 ? spec.command : ["bash"], env);
   log?.("exec");
+  sys.resetSignals();
   if (spec.suspend) suspendSelf();
-  execCommand(spec.command.length > 0 ? spec.command : ["bash"], env);
+  execPrepared(exec);
 }
 
 export function run(): never {

@@ -5,14 +5,19 @@
 // (such as `arg`) cannot express that, so this is a small table-driven loop
 // over OPTIONS.
 
-import { isAbsolute, resolve } from "node:path";
 import type { FsRequest, ParseResult, SandboxSpec } from "../spec.ts";
 import { UsageError } from "../errors.ts";
 import { lookupOption } from "./options.ts";
 
-/** Absolute against `cwd`, normalised ("a/../b" -> "/cwd/b", trailing "/" dropped). */
-function absolute(path: string, cwd: string): string {
-  return isAbsolute(path) ? resolve(path) : resolve(cwd, path);
+/** Absolute against `cwd`, normalised ("a/../b" -> "/cwd/b", "//x/./" -> "/x"). */
+export function absolute(path: string, cwd: string): string {
+  const out: string[] = [];
+  for (const part of (path.startsWith("/") ? path : `${cwd}/${path}`).split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return `/${out.join("/")}`;
 }
 
 export function parseArgs(argv: readonly string[], cwd: string): ParseResult {

@@ -25,7 +25,8 @@ export interface ArchTable {
     readonly getgid: number; readonly execve: number; readonly dup3: number;
     readonly fcntl: number; readonly umask: number; readonly socket: number;
     readonly ioctl: number; readonly close_range: number; readonly sched_yield: number;
-    readonly uname: number;
+    readonly uname: number; readonly getdents64: number; readonly exit_group: number;
+    readonly faccessat: number;
   };
   readonly O_DIRECTORY: number;
   readonly O_NOFOLLOW: number;
@@ -43,6 +44,7 @@ export const X86_64: ArchTable = {
     capget: 125, capset: 126, prctl: 157, seccomp: 317, rt_sigaction: 13, rt_sigprocmask: 14,
     kill: 62, getpid: 39, getuid: 102, getgid: 104, execve: 59, dup3: 292, fcntl: 72,
     umask: 95, socket: 41, ioctl: 16, close_range: 436, sched_yield: 24, uname: 63,
+    getdents64: 217, exit_group: 231, faccessat: 269,
   },
   O_DIRECTORY: 0o200000,
   O_NOFOLLOW: 0o400000,
@@ -60,6 +62,7 @@ export const AARCH64: ArchTable = {
     capget: 90, capset: 91, prctl: 167, seccomp: 277, rt_sigaction: 134, rt_sigprocmask: 135,
     kill: 129, getpid: 172, getuid: 174, getgid: 176, execve: 221, dup3: 24, fcntl: 25,
     umask: 166, socket: 198, ioctl: 29, close_range: 436, sched_yield: 124, uname: 160,
+    getdents64: 61, exit_group: 94, faccessat: 48,
   },
   O_DIRECTORY: 0o40000,
   O_NOFOLLOW: 0o100000,

@@ -52,6 +52,76 @@ export function openat2(dirfd: number, path: string, flags: number, resolve: num
   return call("openat2", path, S.openat2, dirfd, cstr(path), new Uint8Array(how.buffer), 24);
 }
 
+/** openat2 reporting failure as an errno instead of throwing: for lookups where "missing" is expected. */
+export function openat2Raw(dirfd: number, path: string, flags: number, resolve: number): { fd: number; errno: number } {
+  const how = new BigUint64Array([BigInt(flags | C.O_CLOEXEC), 0n, BigInt(resolve)]);
+  for (;;) {
+    const r = syscall(S.openat2, dirfd, cstr(path), new Uint8Array(how.buffer), 24);
+    if (r.ret >= 0 || r.errno !== 4 /* EINTR */) return { fd: r.ret, errno: r.errno };
+  }
+}
+
+/** The whole content of a (small, /proc-style) file, or undefined when it cannot be opened. */
+export function readTextFile(path: string): string | undefined {
+  const r = syscall(S.openat, C.AT_FDCWD, cstr(path), C.O_RDONLY | C.O_CLOEXEC);
+  if (r.ret < 0) return undefined;
+  const parts: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const chunk = readFd(r.ret, 16384);
+      if (chunk.length === 0) break;
+      parts.push(chunk);
+    }
+  } catch {
+    return undefined;
+  } finally {
+    close(r.ret);
+  }
+  return new TextDecoder().decode(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+}
+
+/** The names in a directory (getdents64: struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }). */
+export function listDirectory(path: string): string[] | undefined {
+  const r = syscall(S.openat, C.AT_FDCWD, cstr(path), C.O_RDONLY | C.O_CLOEXEC | ARCH.O_DIRECTORY);
+  if (r.ret < 0) return undefined;
+  const names: string[] = [];
+  const buf = new Uint8Array(32768);
+  const view = new DataView(buf.buffer);
+  const dec = new TextDecoder();
+  try {
+    for (;;) {
+      const n = syscall(S.getdents64, r.ret, buf, buf.length).ret;
+      if (n <= 0) break;
+      for (let off = 0; off < n;) {
+        const reclen = view.getUint16(off + 16, true);
+        const end = buf.indexOf(0, off + 19);
+        const name = dec.decode(buf.subarray(off + 19, end));
+        if (name !== "." && name !== "..") names.push(name);
+        off += reclen;
+      }
+    }
+  } finally {
+    close(r.ret);
+  }
+  return names;
+}
+
+/** isatty(3): TCGETS succeeds only on a terminal. */
+export function isatty(fd: number): boolean {
+  return syscall(S.ioctl, fd, 0x5401 /* TCGETS */, new Uint8Array(64)).ret >= 0;
+}
+
+/** access(2)-style check relative to the process root, without throwing. */
+export function accessible(path: string, mode: number): number {
+  const r = syscall(S.faccessat, C.AT_FDCWD, cstr(path), mode);
+  return r.ret < 0 ? r.errno : 0;
+}
+
+/** Leave now, without returning to the runtime (used once the runtime's signal handlers are gone). */
+export function exitGroup(status: number): never {
+  for (;;) syscall(S.exit_group, status);
+}
+
 export function close(fd: number): void {
   syscall(S.close, fd); // close(2) must not be retried, and errors here change nothing
 }
@@ -241,13 +311,30 @@ export function schedYield(): void {
   syscall(S.sched_yield);
 }
 
-/** execve(2); returns only on failure, with the errno. */
-export function execve(path: string, argv: readonly string[], envp: readonly string[]): number {
+/** The buffers of one execve(2) call, built ahead so the call itself allocates nothing. */
+export interface ExecveArgs {
+  readonly path: Uint8Array;
+  readonly argv: Uint8Array;
+  readonly envp: Uint8Array;
+  readonly keep: readonly Uint8Array[];
+}
+
+export function execveArgs(path: string, argv: readonly string[], envp: readonly string[]): ExecveArgs {
   const a = cstrArray(argv);
   const e = cstrArray(envp);
-  const r = syscall(S.execve, cstr(path), new Uint8Array(a.array.buffer), new Uint8Array(e.array.buffer));
-  keepAlive(a.keep, e.keep);
+  return { path: cstr(path), argv: new Uint8Array(a.array.buffer), envp: new Uint8Array(e.array.buffer), keep: [...a.keep, ...e.keep] };
+}
+
+/** execve(2) with prepared buffers; returns only on failure, with the errno. */
+export function execvePrepared(x: ExecveArgs): number {
+  const r = syscall(S.execve, x.path, x.argv, x.envp);
+  keepAlive(x);
   return r.errno;
+}
+
+/** execve(2); returns only on failure, with the errno. */
+export function execve(path: string, argv: readonly string[], envp: readonly string[]): number {
+  return execvePrepared(execveArgs(path, argv, envp));
 }
 
 export function socket(domain: number, type: number, protocol: number): number {

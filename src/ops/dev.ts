@@ -6,7 +6,6 @@ import * as sys from "../kernel/sys.ts";
 import { at, type BuildContext, type FsOp } from "./op.ts";
 import { attach, fileMountPoint, newFs, resolveIn, tryResolveIn } from "./paths.ts";
 import { mountTmpfs } from "./tmpfs.ts";
-import { isatty } from "node:tty";
 
 const NODES = ["null", "zero", "full", "random", "urandom", "tty"] as const;
 const OPTIONAL_NODES = ["fuse"] as const;
@@ -37,7 +36,7 @@ export class DevOp implements FsOp {
       });
       this.mountPts(ctx, dev);
       // A controlling terminal on stderr becomes /dev/console, as a container manager would.
-      if (isatty(2)) {
+      if (sys.isatty(2)) {
         const console = `${this.dst}/console`;
         at(console, () => {
           const tree = sys.openTree(2, "", C.OPEN_TREE_CLONE | C.OPEN_TREE_CLOEXEC | C.AT_EMPTY_PATH, console);

@@ -35,14 +35,12 @@ export function resolveIn(root: number, path: string, flags: number = C.O_PATH, 
   }
 }
 
-/** Like resolveIn, but undefined when the path does not exist. */
+/** Like resolveIn, but undefined when the path does not exist (without the cost of a throw). */
 export function tryResolveIn(root: number, path: string, flags: number = C.O_PATH): number | undefined {
-  try {
-    return resolveIn(root, path, flags);
-  } catch (e) {
-    if (e instanceof SysError && e.errno === ENOENT) return undefined;
-    throw e;
-  }
+  const r = sys.openat2Raw(root, relative(path), flags, IN_ROOT);
+  if (r.fd >= 0) return r.fd;
+  if (r.errno === ENOENT) return undefined;
+  throw new SysError("openat2", r.errno, path);
 }
 
 const DIR = C.O_PATH | ARCH.O_DIRECTORY;

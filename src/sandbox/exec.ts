@@ -2,7 +2,6 @@
 // signal state, and execve in place (the pid the caller started becomes the
 // command; nothing supervises it).
 
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as C from "../kernel/constants.ts";
 import { EACCES, ENOENT, ENOEXEC, ENOTDIR } from "../kernel/errno.ts";
 import * as sys from "../kernel/sys.ts";
@@ -31,21 +30,18 @@ export function commandEnvironment(
  * before tsbox opens anything itself.
  */
 export function callerFds(): number[] {
-  let listed: number[];
-  try {
-    listed = readdirSync("/proc/self/fd").map(Number).filter((n) => n >= 3);
-  } catch {
-    // No /proc: only what is still inheritable can be told apart.
-    return probeInheritable();
-  }
+  const names = sys.listDirectory("/proc/self/fd");
+  // No /proc: only what is still inheritable can be told apart.
+  if (names === undefined) return probeInheritable();
+  const listed = names.map(Number).filter((n) => n >= 3);
   const open = listed.filter((fd) => { try { sys.fcntl(fd, C.F_GETFD); return true; } catch { return false; } });
-  const link = (fd: number) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ""; } };
+  if (open.length === 0) return [];
+  const link = (fd: number) => { try { return sys.readlinkat(C.AT_FDCWD, `/proc/self/fd/${fd}`); } catch { return ""; } };
   const links = new Map(open.map((fd) => [fd, link(fd)]));
   const runtime = new Set<number>();
   for (const [fd, target] of links) {
     if (target !== "anon_inode:[eventpoll]") continue;
-    let info = "";
-    try { info = readFileSync(`/proc/self/fdinfo/${fd}`, "latin1"); } catch { continue; }
+    const info = sys.readTextFile(`/proc/self/fdinfo/${fd}`) ?? "";
     for (const m of info.matchAll(/^tfd:\s*(\d+)/gm)) {
       const watched = Number(m[1]);
       if (links.get(watched) === "anon_inode:[eventfd]") { runtime.add(fd); runtime.add(watched); }
@@ -90,28 +86,57 @@ export class ExecError extends Error {
   constructor(message: string, readonly status: number) { super(message); }
 }
 
+export interface PreparedExec {
+  readonly attempts: readonly { readonly direct: sys.ExecveArgs; readonly viaShell: sys.ExecveArgs }[];
+  readonly notFound: Uint8Array;
+  readonly denied: Uint8Array;
+  readonly name: string;
+}
+
 /**
- * execve with execvp's search rules against the sandbox's PATH: a name with
- * a "/" is used as is; a file that exists but cannot be run is 126, none
- * found is 127; a file without a #! line runs under /bin/sh.
+ * execvp's search rules against the sandbox's PATH, resolved before the
+ * signal state is reset: a name with a "/" is used as is, otherwise every
+ * PATH entry where the name exists is a candidate. Everything the exec needs
+ * is allocated here, so that after resetSignals() no JavaScript allocation
+ * (and so no garbage collection, which signals threads) runs.
  */
-export function execCommand(command: readonly string[], env: Map<string, string>): never {
+export function prepareExec(command: readonly string[], env: Map<string, string>): PreparedExec {
   const envp = [...env].map(([k, v]) => `${k}=${v}`);
   const name = command[0]!;
-  const candidates = name.includes("/") ? [name] : (env.get("PATH") ?? DEFAULT_PATH).split(":").map((d) => `${d === "" ? "." : d}/${name}`);
-  let denied: number | undefined;
-  for (const path of candidates) {
-    const errno = sys.execve(path, command, envp);
-    if (errno === ENOEXEC) {
-      const sh = sys.execve("/bin/sh", ["/bin/sh", path, ...command.slice(1)], envp);
-      throw new ExecError(`${name}: cannot run /bin/sh for a script without #!: ${strerror(sh)}`, EXIT_NOT_EXECUTABLE);
-    }
+  const candidates = name.includes("/")
+    ? [name]
+    : (env.get("PATH") ?? DEFAULT_PATH).split(":").map((d) => `${d === "" ? "." : d}/${name}`).filter((p) => sys.accessible(p, 0 /* F_OK */) === 0);
+  if (candidates.length === 0) throw new ExecError(`${name}: command not found`, EXIT_NOT_FOUND);
+  const enc = new TextEncoder();
+  return {
+    name,
+    attempts: candidates.map((path) => ({
+      direct: sys.execveArgs(path, command, envp),
+      // A file without a #! line runs under /bin/sh, as execvp does.
+      viaShell: sys.execveArgs("/bin/sh", ["/bin/sh", path, ...command.slice(1)], envp),
+    })),
+    notFound: enc.encode(`tsbox: ${name}: command not found\n`),
+    denied: enc.encode(`tsbox: ${name}: ${strerror(EACCES)}\n`),
+  };
+}
+
+/** Run the prepared command in place; on failure report and leave with 126 or 127. */
+export function execPrepared(p: PreparedExec): never {
+  let denied = false;
+  for (const a of p.attempts) {
+    let errno = sys.execvePrepared(a.direct);
+    if (errno === ENOEXEC) errno = sys.execvePrepared(a.viaShell);
     if (errno === ENOENT || errno === ENOTDIR) continue;
-    if (errno === EACCES) { denied = errno; continue; }
-    throw new ExecError(`${name}: ${strerror(errno)}`, EXIT_NOT_EXECUTABLE);
+    if (errno === EACCES) { denied = true; continue; }
+    writeQuietly(new TextEncoder().encode(`tsbox: ${p.name}: ${strerror(errno)}\n`));
+    sys.exitGroup(EXIT_NOT_EXECUTABLE);
   }
-  if (denied !== undefined) throw new ExecError(`${name}: ${strerror(denied)}`, EXIT_NOT_EXECUTABLE);
-  throw new ExecError(`${name}: command not found`, EXIT_NOT_FOUND);
+  writeQuietly(denied ? p.denied : p.notFound);
+  sys.exitGroup(denied ? EXIT_NOT_EXECUTABLE : EXIT_NOT_FOUND);
+}
+
+function writeQuietly(msg: Uint8Array): void {
+  try { sys.writeAll(2, msg); } catch { /* stderr is gone */ }
 }
 
 export function chdirInside(dir: string): void {

@@ -1,6 +1,5 @@
 // Namespaces, identity and capabilities.
 
-import { readFileSync } from "node:fs";
 import * as C from "../kernel/constants.ts";
 import { EINVAL, ENOSPC, EPERM, EACCES } from "../kernel/errno.ts";
 import * as sys from "../kernel/sys.ts";
@@ -25,12 +24,9 @@ export function needsUserNamespace(id: Identity, becomeRoot: boolean): boolean {
 
 /** The "Threads:" line of /proc/self/status, or undefined without /proc. */
 export function threadCount(): number | undefined {
-  try {
-    const m = /\nThreads:\s*(\d+)/.exec(readFileSync("/proc/self/status", "latin1"));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
+  const status = sys.readTextFile("/proc/self/status");
+  const m = status === undefined ? null : /\nThreads:\s*(\d+)/.exec(status);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
@@ -152,10 +148,6 @@ export function keepCapabilitiesAcrossExec(uidInside: number): void {
 
 /** True when this process already runs in a user namespace that maps exactly one uid. */
 export function inSingleUidNamespace(): boolean {
-  try {
-    const lines = readFileSync("/proc/self/uid_map", "latin1").trim().split("\n");
-    return lines.length === 1 && lines[0]!.trim().split(/\s+/)[2] === "1";
-  } catch {
-    return false;
-  }
+  const lines = sys.readTextFile("/proc/self/uid_map")?.trim().split("\n") ?? [];
+  return lines.length === 1 && lines[0]!.trim().split(/\s+/)[2] === "1";
 }
