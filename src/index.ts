@@ -14,7 +14,7 @@
 // workers before calling enter().
 
 import { parseArgs } from "./cli/parse.ts";
-import { SetupError, UsageError } from "./errors.ts";
+import { UsageError } from "./errors.ts";
 import { setUpSandbox, type Entered } from "./sandbox/enter.ts";
 import { commandEnvironment } from "./sandbox/exec.ts";
 import { identity } from "./sandbox/namespaces.ts";
@@ -42,4 +42,3 @@ export function enter(options: readonly string[]): Entered {
 }
 
 export type { Entered };
-void SetupError;

@@ -4,7 +4,7 @@
 import { ARCH } from "./arch.ts";
 import * as C from "./constants.ts";
 import { errnoName, strerror } from "./errno.ts";
-import { cstr, cstrArray, syscall, type Arg } from "./ffi.ts";
+import { addressOf as addr, cstr, cstrArray, syscall, type Arg } from "./ffi.ts";
 
 const S = ARCH.sys;
 
@@ -354,10 +354,9 @@ export function kernelRelease(): string {
   return new TextDecoder().decode(field.subarray(0, end < 0 ? field.length : end));
 }
 
-import { addressOf } from "./ffi.ts";
-const addr = addressOf;
 // Holding a reference until after the call keeps the garbage collector from
-// freeing a buffer whose address was handed to the kernel.
+// freeing a buffer whose address was handed to the kernel inside another one.
 let sink: unknown;
-function keepAlive(...values: unknown[]): void { sink = values; }
-export function _sink(): unknown { return sink; }
+function keepAlive(...values: unknown[]): void {
+  sink = values;
+}

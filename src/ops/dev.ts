@@ -34,7 +34,7 @@ export class DevOp implements FsOp {
         sys.mkdirat(dev, "shm", 0o1777);
         sys.mkdirat(dev, "pts", 0o755);
       });
-      this.mountPts(ctx, dev);
+      this.mountPts(dev);
       // A controlling terminal on stderr becomes /dev/console, as a container manager would.
       if (sys.isatty(2)) {
         const console = `${this.dst}/console`;
@@ -67,7 +67,7 @@ export class DevOp implements FsOp {
     }
   }
 
-  private mountPts(ctx: BuildContext, dev: number): void {
+  private mountPts(dev: number): void {
     const pts = `${this.dst === "/" ? "" : this.dst}/pts`;
     at(pts, () => {
       const mnt = newFs("devpts", [["newinstance", true], ["ptmxmode", "0666"], ["mode", "620"]], pts);
@@ -78,6 +78,5 @@ export class DevOp implements FsOp {
         sys.close(mnt);
       }
     });
-    void ctx;
   }
 }
