@@ -26,11 +26,26 @@ import { buildManPage } from "./man.ts";
 import { writeCompletions } from "./completions.ts";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-const ENTRY = join(ROOT, "src", "main.ts");
+const ENTRY = join(ROOT, "src", "cli.ts");
 
 // --no-compile-autoload-*: the binary must not read .env or bunfig.toml from
 // whatever directory it is run in.
-const COMPILE_FLAGS = ["--compile", "--bytecode", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+// --compile-jit-policy=16: tier up to the JIT sixteen times later; a tsbox
+// run is a few milliseconds of straight-line code that the JIT cannot pay back.
+const COMPILE_FLAGS = ["--compile", "--bytecode", "--minify", "--compile-jit-policy=16", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+
+/**
+ * The single-file bundles the npm package runs under Bun: dist/tsbox.js for
+ * `bunx tsbox` and dist/index.js for `require("tsbox")`. One file each,
+ * because loading a graph of many modules makes Bun start thread-pool
+ * threads, and a user namespace needs a single-threaded process.
+ */
+export function bundle(outdir: string): string[] {
+  const out = [join(outdir, "tsbox.js"), join(outdir, "index.js")];
+  run(process.execPath, ["build", "--target=bun", "--minify", ENTRY, "--outfile", out[0]!], "bundling tsbox.js");
+  run(process.execPath, ["build", "--target=bun", "--minify", join(ROOT, "src", "index.ts"), "--outfile", out[1]!], "bundling index.js");
+  return out;
+}
 
 export interface ReleaseTarget {
   /** Suffix of the file name: tsbox-<name>. */
@@ -192,13 +207,15 @@ function sizeTable(outdir: string, files: readonly string[]): string {
 
 export interface BuildArgs {
   release: boolean;
+  /** --no-binary: only the bundles, the man page and the completions (what `npm pack` needs). */
+  binary: boolean;
   targets: string[] | undefined;
   outdir: string;
   cache: string;
 }
 
 export function parseBuildArgs(argv: readonly string[], cwd = process.cwd()): BuildArgs {
-  const a: BuildArgs = { release: false, targets: undefined, outdir: join(ROOT, "dist"), cache: join(ROOT, ".cache", "runtimes") };
+  const a: BuildArgs = { release: false, binary: true, targets: undefined, outdir: join(ROOT, "dist"), cache: join(ROOT, ".cache", "runtimes") };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -207,6 +224,7 @@ export function parseBuildArgs(argv: readonly string[], cwd = process.cwd()): Bu
       return v;
     };
     if (arg === "--release") a.release = true;
+    else if (arg === "--no-binary") a.binary = false;
     else if (arg === "--outdir") a.outdir = resolve(cwd, value());
     else if (arg === "--cache") a.cache = resolve(cwd, value());
     else if (arg === "--target") (a.targets ??= []).push(value());
@@ -224,8 +242,12 @@ export function build(a: BuildArgs, log: (s: string) => void = console.log): str
     return made;
   }
   const host = join(a.outdir, "tsbox");
+  const docs = [buildManPage(join(a.outdir, "tsbox.1")), ...writeCompletions(join(a.outdir, "completions")), ...bundle(a.outdir)];
+  if (!a.binary) {
+    log(sizeTable(a.outdir, docs));
+    return docs;
+  }
   compile(host);
-  const docs = [buildManPage(join(a.outdir, "tsbox.1")), ...writeCompletions(join(a.outdir, "completions"))];
   const release = a.release ? buildRelease(a.outdir, a.cache, undefined, log) : [];
   // What a release ships: the release executables and the docs; otherwise what was built.
   const sums = writeChecksums(a.outdir, a.release ? [...release, ...docs] : [host, ...docs]);

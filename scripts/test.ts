@@ -20,10 +20,14 @@ if (!existsSync(join(root, "dist", "tsbox")) || process.env.TSBOX_REBUILD !== "0
 
 const dir = mkdtempSync("/tmp/tsbox-junit-");
 const report = join(dir, "junit.xml");
+// Every file the tests make goes below this directory, removed at the end.
+const work = mkdtempSync("/tmp/tsbox-tests-");
 const r = spawnSync(bun, ["test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${report}`, ...process.argv.slice(2)], {
   stdio: "inherit",
   cwd: root,
+  env: { ...process.env, TSBOX_TEST_TMP: work },
 });
+rmSync(work, { recursive: true, force: true });
 
 let passed = 0;
 let failed = 0;

@@ -3,7 +3,7 @@
 // command saw and what the host looks like afterwards.
 
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -12,28 +12,38 @@ export const BUILT = join(ROOT, "dist", "tsbox");
 export const NOBODY = 65534;
 
 /**
- * A world-readable copy of the binary in a fresh directory under /tmp: a
- * checkout under a 0700 home directory is unreachable for uid 65534.
+ * Where the tests put their files: scripts/test.ts makes one directory per
+ * run (TSBOX_TEST_TMP) and removes it afterwards; a plain `bun test` gets a
+ * fresh one that is left behind (bun test does not run "exit" handlers).
  */
-let shared: { dir: string; bin: string } | undefined;
+let workDir: string | undefined;
+function testTmp(): string {
+  if (workDir) return workDir;
+  workDir = process.env.TSBOX_TEST_TMP ?? mkdtempSync("/tmp/tsbox-tests-");
+  chmodSync(workDir, 0o755);
+  return workDir;
+}
+
+/**
+ * A world-readable copy of the binary: a checkout under a 0700 home
+ * directory is unreachable for uid 65534.
+ */
+let shared: string | undefined;
 export function binary(): string {
-  if (shared) return shared.bin;
+  if (shared) return shared;
   if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run "npm run build" first`);
-  const dir = mkdtempSync("/tmp/tsbox-test-");
+  const dir = mkdtempSync(join(testTmp(), "bin-"));
   chmodSync(dir, 0o755);
   const bin = join(dir, "tsbox");
   copyFileSync(BUILT, bin);
   chmodSync(bin, 0o755);
-  shared = { dir, bin };
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  return bin;
+  return (shared = bin);
 }
 
-/** A scratch directory under /tmp that uid 65534 may use (0777), removed at exit. */
+/** A scratch directory that uid 65534 may use (0777). */
 export function scratch(prefix = "tsbox-scratch-"): string {
-  const dir = mkdtempSync(`/tmp/${prefix}`);
+  const dir = mkdtempSync(join(testTmp(), prefix));
   chmodSync(dir, 0o777);
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
