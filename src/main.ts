@@ -4,7 +4,7 @@ import pkg from "../package.json" with { type: "json" };
 import { helpText } from "./cli/help.ts";
 import { parseArgs } from "./cli/parse.ts";
 import { expandShebang } from "./cli/shebang.ts";
-import { EXIT_SETUP, SetupError, UsageError } from "./errors.ts";
+import { EXIT_SETUP, oneLine, SetupError, UsageError } from "./errors.ts";
 import * as sys from "./kernel/sys.ts";
 import { SysError } from "./kernel/sys.ts";
 import { setUpSandbox } from "./sandbox/enter.ts";
@@ -23,7 +23,7 @@ function write(fd: number, text: string): void {
 }
 
 function say(line: string): void {
-  write(2, `tsbox: ${line.replace(/\n/g, "\\n")}\n`);
+  write(2, `tsbox: ${oneLine(line)}\n`);
 }
 
 export function main(args: readonly string[]): number {

@@ -46,18 +46,26 @@ export function openat(dirfd: number, path: string, flags: number, mode = 0): nu
   return call("openat", path, S.openat, dirfd, cstr(path), flags | C.O_CLOEXEC, mode);
 }
 
-/** openat2(2) with a struct open_how { u64 flags; u64 mode; u64 resolve; }. */
+/**
+ * openat2(2) with a struct open_how { u64 flags; u64 mode; u64 resolve; }.
+ * With RESOLVE_IN_ROOT the kernel answers EAGAIN when a ".." step raced a
+ * mount or rename anywhere on the system, and expects the caller to retry.
+ */
 export function openat2(dirfd: number, path: string, flags: number, resolve: number, mode = 0): number {
-  const how = new BigUint64Array([BigInt(flags | C.O_CLOEXEC), BigInt(mode), BigInt(resolve)]);
-  return call("openat2", path, S.openat2, dirfd, cstr(path), new Uint8Array(how.buffer), 24);
+  const r = openat2Raw(dirfd, path, flags, resolve, mode);
+  if (r.fd < 0) throw new SysError("openat2", r.errno, path);
+  return r.fd;
 }
 
 /** openat2 reporting failure as an errno instead of throwing: for lookups where "missing" is expected. */
-export function openat2Raw(dirfd: number, path: string, flags: number, resolve: number): { fd: number; errno: number } {
-  const how = new BigUint64Array([BigInt(flags | C.O_CLOEXEC), 0n, BigInt(resolve)]);
-  for (;;) {
-    const r = syscall(S.openat2, dirfd, cstr(path), new Uint8Array(how.buffer), 24);
-    if (r.ret >= 0 || r.errno !== 4 /* EINTR */) return { fd: r.ret, errno: r.errno };
+export function openat2Raw(dirfd: number, path: string, flags: number, resolve: number, mode = 0): { fd: number; errno: number } {
+  const how = new Uint8Array(new BigUint64Array([BigInt(flags | C.O_CLOEXEC), BigInt(mode), BigInt(resolve)]).buffer);
+  const p = cstr(path);
+  for (let tries = 0; ; tries++) {
+    const r = syscall(S.openat2, dirfd, p, how, 24);
+    if (r.ret >= 0) return { fd: r.ret, errno: 0 };
+    if (r.errno === 4 /* EINTR */ || (r.errno === 11 /* EAGAIN */ && tries < 1000)) continue;
+    return { fd: -1, errno: r.errno };
   }
 }
 

@@ -12,7 +12,7 @@ import { chdirInside } from "./exec.ts";
 import {
   assertSingleThreaded, inSingleUidNamespace, loopbackUp, needsUserNamespace, unshareNamespaces, writeIdMaps, type Identity,
 } from "./namespaces.ts";
-import { buildAndEnterRoot } from "./rootfs.ts";
+import { buildAndEnterRoot, refusalHint } from "./rootfs.ts";
 
 export interface Entered {
   /** tsbox made a user namespace. */
@@ -49,7 +49,7 @@ export function setUpSandbox(spec: SandboxSpec, id: Identity, log: (line: string
     try {
       sys.mount(null, "/", null, C.MS_REC | C.MS_SLAVE, null);
     } catch (e) {
-      if (e instanceof SysError) throw new SetupError(`cutting mount propagation to the host: ${e.message}`);
+      if (e instanceof SysError) throw new SetupError(`cutting mount propagation to the host: ${e.message}${refusalHint(e)}`);
       throw e;
     }
   }

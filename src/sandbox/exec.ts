@@ -5,7 +5,7 @@
 import * as C from "../kernel/constants.ts";
 import { EACCES, ENOENT, ENOEXEC, ENOTDIR } from "../kernel/errno.ts";
 import * as sys from "../kernel/sys.ts";
-import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, SetupError } from "../errors.ts";
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, oneLine, SetupError } from "../errors.ts";
 import { strerror } from "../kernel/errno.ts";
 
 /** The environment after every --setenv, then every --unsetenv. */
@@ -108,15 +108,16 @@ export function prepareExec(command: readonly string[], env: Map<string, string>
     : (env.get("PATH") ?? DEFAULT_PATH).split(":").map((d) => `${d === "" ? "." : d}/${name}`).filter((p) => sys.accessible(p, 0 /* F_OK */) === 0);
   if (candidates.length === 0) throw new ExecError(`${name}: command not found`, EXIT_NOT_FOUND);
   const enc = new TextEncoder();
+  const shown = oneLine(name);
   return {
-    name,
+    name: shown,
     attempts: candidates.map((path) => ({
       direct: sys.execveArgs(path, command, envp),
       // A file without a #! line runs under /bin/sh, as execvp does.
       viaShell: sys.execveArgs("/bin/sh", ["/bin/sh", path, ...command.slice(1)], envp),
     })),
-    notFound: enc.encode(`tsbox: ${name}: command not found\n`),
-    denied: enc.encode(`tsbox: ${name}: ${strerror(EACCES)}\n`),
+    notFound: enc.encode(`tsbox: ${shown}: command not found\n`),
+    denied: enc.encode(`tsbox: ${shown}: ${strerror(EACCES)}\n`),
   };
 }
 

@@ -60,7 +60,7 @@ export function unshareNamespaces(flags: number): void {
     if (!(e instanceof SysError)) throw e;
     const user = (flags & C.CLONE_NEWUSER) !== 0;
     if (user && (e.errno === ENOSPC || e.errno === EPERM || e.errno === EACCES))
-      throw new SetupError(`unshare(CLONE_NEWUSER): ${e.reason}: ${USERNS_HELP}`);
+      throw new SetupError(`unshare(CLONE_NEWUSER): ${e.message}: ${USERNS_HELP}${e.errno === ENOSPC ? "" : "; a seccomp policy or a container runtime may also forbid unshare"}`);
     if (user && e.errno === EINVAL)
       throw new SetupError(`unshare(CLONE_NEWUSER): ${e.reason}: the process is multi-threaded (threads: ${threadCount() ?? "unknown"})`);
     const which = [

@@ -36,9 +36,16 @@ function setup<T>(what: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof SysError) throw new SetupError(`${what}: ${e.message}`);
+    if (e instanceof SysError) throw new SetupError(`${what}: ${e.message}${refusalHint(e)}`);
     throw e;
   }
+}
+
+/** EPERM or ENOSYS from a basic mount call means the environment forbids it, not a bad option. */
+export function refusalHint(e: SysError): string {
+  return e.errno === 1 || e.errno === 38
+    ? " (a seccomp policy or a container runtime forbids mounting here; allow mount(2), or run tsbox where it may mount)"
+    : "";
 }
 
 export interface BuildOptions {
