@@ -2,6 +2,7 @@
 // fast path and the encoder path.
 
 import { expect, test } from "bun:test";
+import { ptr } from "bun:ffi";
 import { cstr, cstrArray } from "../src/kernel/ffi.ts";
 
 test("cstr: ASCII and non-ASCII strings are NUL-terminated UTF-8", () => {
@@ -12,10 +13,13 @@ test("cstr: ASCII and non-ASCII strings are NUL-terminated UTF-8", () => {
   }
 });
 
-test("cstrArray: one pointer per string, then NULL", () => {
-  const { array, keep } = cstrArray(["a", "bc"]);
-  expect(array.length).toBe(3);
-  expect(array[2]).toBe(0n);
-  expect(keep.map((k) => k.length)).toEqual([2, 3]);
-  expect(array[0]).not.toBe(0n);
+test("cstrArray: one pointer per string into one buffer, then NULL", () => {
+  const { array, keep } = cstrArray(["a", "bc", "é"]);
+  const ptrs = new BigUint64Array(array.buffer);
+  expect(ptrs.length).toBe(4);
+  expect(ptrs[3]).toBe(0n);
+  expect(keep.length).toBe(1);
+  expect([...keep[0]!]).toEqual([0x61, 0, 0x62, 0x63, 0, 0xc3, 0xa9, 0]);
+  const base = BigInt(ptr(keep[0]!));
+  expect([...ptrs.subarray(0, 3)].map((p) => p - base)).toEqual([0n, 2n, 5n]);
 });

@@ -52,30 +52,47 @@ const encoder = new TextEncoder();
 
 /** A NUL-terminated copy of `s` for the kernel. */
 export function cstr(s: string): Uint8Array {
-  // Paths are nearly always ASCII: copy them directly, which is several
-  // times cheaper than the encoder for short strings.
+  // Short strings (most paths) are copied directly when ASCII, which is
+  // several times cheaper than the encoder; long ones go to the encoder.
   const n = s.length;
-  const ascii = new Uint8Array(n + 1);
-  let i = 0;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) break;
-    ascii[i] = c;
+  if (n <= 64) {
+    const ascii = new Uint8Array(n + 1);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      ascii[i] = c;
+    }
+    if (i === n) return ascii;
   }
-  if (i === n) return ascii;
   const out = new Uint8Array(s.length * 3 + 1);
   const { written } = encoder.encodeInto(s, out);
   return out.subarray(0, written + 1);
 }
 
-/** A NULL-terminated array of pointers to NUL-terminated strings (argv, envp). */
-export function cstrArray(items: readonly string[]): { array: BigUint64Array; keep: Uint8Array[] } {
-  const keep = items.map(cstr);
-  const array = new BigUint64Array(items.length + 1);
-  keep.forEach((b, i) => { array[i] = BigInt(addressOf(b)); });
-  return { array, keep };
+/**
+ * A NULL-terminated array of pointers to NUL-terminated strings (argv,
+ * envp). All strings share one buffer, so only its base address is asked
+ * for; the pointers are written as two 32-bit halves (no BigInt).
+ */
+export function cstrArray(items: readonly string[]): { array: Uint8Array; keep: Uint8Array[] } {
+  const parts = items.map(cstr);
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const strings = new Uint8Array(total);
+  const table = new Uint32Array((items.length + 1) * 2);
+  const base = addressOf(strings);
+  let off = 0;
+  parts.forEach((p, i) => {
+    strings.set(p, off);
+    const at = base + off;
+    table[2 * i] = at % 0x100000000; // little-endian: low half first
+    table[2 * i + 1] = Math.floor(at / 0x100000000);
+    off += p.length;
+  });
+  return { array: new Uint8Array(table.buffer), keep: [strings] };
 }
 
-export function addressOf(buf: Uint8Array | BigUint64Array): number {
+export function addressOf(buf: Uint8Array | BigUint64Array | Uint32Array): number {
   return ptr(buf);
 }

@@ -327,10 +327,14 @@ export interface ExecveArgs {
   readonly keep: readonly Uint8Array[];
 }
 
-export function execveArgs(path: string, argv: readonly string[], envp: readonly string[]): ExecveArgs {
+export type CStringArray = ReturnType<typeof cstrArray>;
+export { cstrArray };
+
+/** `envp` may be shared by several prepared calls. */
+export function execveArgs(path: string, argv: readonly string[], envp: readonly string[] | CStringArray): ExecveArgs {
   const a = cstrArray(argv);
-  const e = cstrArray(envp);
-  return { path: cstr(path), argv: new Uint8Array(a.array.buffer), envp: new Uint8Array(e.array.buffer), keep: [...a.keep, ...e.keep] };
+  const e = "array" in envp ? envp : cstrArray(envp);
+  return { path: cstr(path), argv: a.array, envp: e.array, keep: [...a.keep, ...e.keep] };
 }
 
 /** execve(2) with prepared buffers; returns only on failure, with the errno. */

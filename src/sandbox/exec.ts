@@ -101,7 +101,7 @@ export interface PreparedExec {
  * (and so no garbage collection, which signals threads) runs.
  */
 export function prepareExec(command: readonly string[], env: Map<string, string>): PreparedExec {
-  const envp = [...env].map(([k, v]) => `${k}=${v}`);
+  const envp = sys.cstrArray([...env].map(([k, v]) => `${k}=${v}`));
   const name = command[0]!;
   const candidates = name.includes("/")
     ? [name]
