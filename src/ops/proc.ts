@@ -1,31 +1,15 @@
-// --proc DST: the host's /proc, bound recursively (tsbox makes no PID namespace).
+// --proc DST: the host's /proc, bound recursively (tsbox makes no PID
+// namespace, so a fresh procfs would show the same processes anyway).
 
-import { ARCH } from "../kernel/arch.ts";
-import * as C from "../kernel/constants.ts";
-import * as sys from "../kernel/sys.ts";
-import { at, type BuildContext, type FsOp } from "./op.ts";
-import { attach, cloneTree, mkdirs, resolveIn } from "./paths.ts";
+import { BindOp } from "./bind.ts";
+import type { BuildContext, FsOp } from "./op.ts";
 
 export class ProcOp implements FsOp {
   readonly rank = 0;
-  constructor(readonly dst: string) {}
-  describe(): string { return `--proc ${this.dst}`; }
-  execute(ctx: BuildContext): void {
-    const proc = at("/proc", () => resolveIn(ctx.hostRoot, "/proc", C.O_PATH | ARCH.O_DIRECTORY));
-    try {
-      const tree = at("/proc", () => cloneTree(proc, false, "/proc"));
-      try {
-        const target = at(this.dst, () => mkdirs(ctx.root, this.dst));
-        try {
-          at(this.dst, () => attach(tree, target, this.dst));
-        } finally {
-          sys.close(target);
-        }
-      } finally {
-        sys.close(tree);
-      }
-    } finally {
-      sys.close(proc);
-    }
+  private readonly bind: BindOp;
+  constructor(readonly dst: string) {
+    this.bind = new BindOp("/proc", dst, false, false, false);
   }
+  describe(): string { return `--proc ${this.dst}`; }
+  execute(ctx: BuildContext): void { this.bind.execute(ctx); }
 }
