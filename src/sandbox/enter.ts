@@ -5,6 +5,7 @@
 import * as C from "../kernel/constants.ts";
 import * as sys from "../kernel/sys.ts";
 import { SysError } from "../kernel/sys.ts";
+import { EINVAL } from "../kernel/errno.ts";
 import { SetupError } from "../errors.ts";
 import { plan } from "../plan/plan.ts";
 import type { SandboxSpec } from "../spec.ts";
@@ -49,6 +50,11 @@ export function setUpSandbox(spec: SandboxSpec, id: Identity, log: (line: string
     try {
       sys.mount(null, "/", null, C.MS_REC | C.MS_SLAVE, null);
     } catch (e) {
+      // EINVAL: "/" is not a mount point, e.g. inside a plain chroot. Its
+      // mount cannot be cut from the host by path, and mounting anything on
+      // it could then show up on the host: refuse before touching anything.
+      if (e instanceof SysError && e.errno === EINVAL)
+        throw new SetupError(`cutting mount propagation to the host: / is not a mount point (a chroot?): ${e.message}; make it one first (mount --bind DIR DIR before chroot DIR), or run tsbox unprivileged`);
       if (e instanceof SysError) throw new SetupError(`cutting mount propagation to the host: ${e.message}${refusalHint(e)}`);
       throw e;
     }
