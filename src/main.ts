@@ -9,7 +9,7 @@ import * as sys from "./kernel/sys.ts";
 import { SysError } from "./kernel/sys.ts";
 import { setUpSandbox } from "./sandbox/enter.ts";
 import { callerFds, commandEnvironment, ExecError, execPrepared, keepAcrossExec, packFds, prepareExec, suspendSelf } from "./sandbox/exec.ts";
-import { identity, keepCapabilitiesAcrossExec, needsUserNamespace, threadCount } from "./sandbox/namespaces.ts";
+import { identity, keepCapabilitiesAcrossExec } from "./sandbox/namespaces.ts";
 import { reexecSingleThreaded, restoreEnvironmentAfterReexec } from "./sandbox/reexec.ts";
 import { loadSeccompFilter } from "./sandbox/seccomp.ts";
 import { debugLog } from "./trace.ts";
@@ -41,14 +41,15 @@ export function main(args: readonly string[]): number {
   const spec = parsed.spec;
   const id = identity();
   const inherited = callerFds();
-  if (!second && needsUserNamespace(id, spec.becomeRoot) && threadCount() !== 1) {
-    keepAcrossExec(inherited);
-    reexecSingleThreaded(args);
-  }
-
   const log = spec.debug ? debugLog() : undefined;
+  const reexec = second ? undefined : () => {
+    log?.("more than one thread: re-executing with the single-thread runtime settings");
+    keepAcrossExec(inherited);
+    return reexecSingleThreaded(args);
+  };
+
   log?.(`parsed ${args.length} arguments${second ? " (after the single-thread re-exec)" : ""}`);
-  const entered = setUpSandbox(spec, id, log ?? (() => {}));
+  const entered = setUpSandbox(spec, id, log ?? (() => {}), reexec);
 
   const env = commandEnvironment(process.env, spec.setenv, spec.unsetenv);
   keepCapabilitiesAcrossExec(entered.uid);

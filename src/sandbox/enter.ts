@@ -11,7 +11,7 @@ import { plan } from "../plan/plan.ts";
 import type { SandboxSpec } from "../spec.ts";
 import { chdirInside } from "./exec.ts";
 import {
-  assertSingleThreaded, inSingleUidNamespace, loopbackUp, needsUserNamespace, unshareNamespaces, writeIdMaps, type Identity,
+  assertSingleThreaded, inSingleUidNamespace, loopbackUp, needsUserNamespace, threadCount, unshareNamespaces, writeIdMaps, type Identity,
 } from "./namespaces.ts";
 import { buildAndEnterRoot, refusalHint } from "./rootfs.ts";
 
@@ -24,7 +24,13 @@ export interface Entered {
   readonly singleUid: boolean;
 }
 
-export function setUpSandbox(spec: SandboxSpec, id: Identity, log: (line: string) => void): Entered {
+/**
+ * `reexec`, when given, is how to get a single-threaded process if the
+ * kernel refuses the user namespace because another thread exists: the CLI
+ * re-executes itself. Without it (the re-executed image, the library) the
+ * thread count is waited for briefly and then reported.
+ */
+export function setUpSandbox(spec: SandboxSpec, id: Identity, log: (line: string) => void, reexec?: () => never): Entered {
   const userns = needsUserNamespace(id, spec.becomeRoot);
   // Read before the new root hides the host's /proc.
   const singleUid = userns || (spec.suppressChown && inSingleUidNamespace());
@@ -32,13 +38,17 @@ export function setUpSandbox(spec: SandboxSpec, id: Identity, log: (line: string
   if (spec.unshareNet) flags |= C.CLONE_NEWNET;
   if (spec.unshareIpc) flags |= C.CLONE_NEWIPC;
   if (userns) {
-    assertSingleThreaded();
+    if (reexec === undefined) assertSingleThreaded();
+    else if (threadCount() !== 1) reexec();
     // One call: the kernel makes the user namespace first and gives it the
     // others, so --unshare-net needs no CAP_NET_ADMIN outside.
     flags |= C.CLONE_NEWUSER;
   }
   if (spec.debug) log(`unshare flags=0x${flags.toString(16)} userns=${userns}`);
-  unshareNamespaces(flags);
+  // A runtime thread may start between the count and the call; then the
+  // kernel refuses with EINVAL, having changed nothing, and the re-exec
+  // takes over. So a run never fails by chance of thread timing.
+  if (!unshareNamespaces(flags, reexec !== undefined)) reexec!();
 
   const uid = userns && spec.becomeRoot ? 0 : id.uid;
   if (userns) {

@@ -53,12 +53,18 @@ const USERNS_HELP =
   "kernel.unprivileged_userns_clone (must be 1, where it exists) and kernel.apparmor_restrict_unprivileged_userns " +
   "(must be 0, or an AppArmor profile must allow tsbox), or run tsbox as root";
 
-export function unshareNamespaces(flags: number): void {
+/**
+ * unshare(2), with each refusal explained. Returns false (nothing changed)
+ * when a user namespace was refused for a second thread and `canRetry`.
+ */
+export function unshareNamespaces(flags: number, canRetry = false): boolean {
   try {
     sys.unshare(flags);
+    return true;
   } catch (e) {
     if (!(e instanceof SysError)) throw e;
     const user = (flags & C.CLONE_NEWUSER) !== 0;
+    if (user && e.errno === EINVAL && canRetry) return false;
     if (user && (e.errno === ENOSPC || e.errno === EPERM || e.errno === EACCES))
       throw new SetupError(`unshare(CLONE_NEWUSER): ${e.message}: ${USERNS_HELP}${e.errno === ENOSPC ? "" : "; a seccomp policy or a container runtime may also forbid unshare"}`);
     if (user && e.errno === EINVAL)
