@@ -60,10 +60,10 @@ export function main(args: readonly string[]): number {
   } else {
     keepAcrossExec(inherited);
   }
-  // The runtime ignores SIGPIPE and SIGXFSZ and ignored dispositions survive
-  // execve; the command must start with every signal at its default.
   const exec = prepareExec(spec.command.length > 0 ? spec.command : ["bash"], env);
   log?.("exec");
+  // The runtime ignores SIGPIPE and SIGXFSZ and ignored dispositions survive
+  // execve; the command must start with every signal at its default.
   sys.resetSignals();
   if (spec.suspend) suspendSelf();
   execPrepared(exec);
