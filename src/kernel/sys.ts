@@ -31,12 +31,19 @@ function check(name: string, r: { ret: number; errno: number }, path?: string): 
 }
 
 /** Retry a call interrupted by a signal; the kernel rule is EINTR means "not done". */
-function call(name: string, path: string | undefined, nr: number, ...args: Arg[]): number {
+function call(name: string, path: string | undefined, nr: number, a: Arg = 0, b: Arg = 0, c: Arg = 0, d: Arg = 0, e: Arg = 0): number {
   for (;;) {
-    const r = syscall(nr, ...args);
+    const r = syscall(nr, a, b, c, d, e);
     if (r.ret >= 0 || r.errno !== 4 /* EINTR */) return check(name, r, path);
   }
 }
+
+// Scratch structs for the kernel, reused: filled right before each call,
+// never held across one. Plain 32-bit stores, no BigInt.
+const openHow = new Uint8Array(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
+const openHowView = new DataView(openHow.buffer);
+const mountAttr = new Uint8Array(32); // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }
+const mountAttrView = new DataView(mountAttr.buffer);
 
 const nul = (s: string | null) => (s === null ? null : cstr(s));
 
@@ -59,10 +66,12 @@ export function openat2(dirfd: number, path: string, flags: number, resolve: num
 
 /** openat2 reporting failure as an errno instead of throwing: for lookups where "missing" is expected. */
 export function openat2Raw(dirfd: number, path: string, flags: number, resolve: number, mode = 0): { fd: number; errno: number } {
-  const how = new Uint8Array(new BigUint64Array([BigInt(flags | C.O_CLOEXEC), BigInt(mode), BigInt(resolve)]).buffer);
   const p = cstr(path);
+  openHowView.setUint32(0, (flags | C.O_CLOEXEC) >>> 0, true);
+  openHowView.setUint32(8, mode, true);
+  openHowView.setUint32(16, resolve, true);
   for (let tries = 0; ; tries++) {
-    const r = syscall(S.openat2, dirfd, p, how, 24);
+    const r = syscall(S.openat2, dirfd, p, openHow, 24);
     if (r.ret >= 0) return { fd: r.ret, errno: 0 };
     if (r.errno === 4 /* EINTR */ || (r.errno === 11 /* EAGAIN */ && tries < 1000)) continue;
     return { fd: -1, errno: r.errno };
@@ -228,8 +237,10 @@ export function moveMount(fromFd: number, fromPath: string, toFd: number, toPath
 
 /** mount_setattr(2) with a struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }. */
 export function mountSetattr(dirfd: number, path: string, flags: number, attrSet: number, attrClr: number, label?: string): void {
-  const attr = new BigUint64Array([BigInt(attrSet), BigInt(attrClr), 0n, 0n]);
-  call("mount_setattr", label ?? path, S.mount_setattr, dirfd, cstr(path), flags, new Uint8Array(attr.buffer), 32);
+  mountAttr.fill(0);
+  mountAttrView.setUint32(0, attrSet, true);
+  mountAttrView.setUint32(8, attrClr, true);
+  call("mount_setattr", label ?? path, S.mount_setattr, dirfd, cstr(path), flags, mountAttr, 32);
 }
 
 export function fsopen(fstype: string): number {
