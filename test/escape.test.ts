@@ -24,24 +24,12 @@
 //            sandbox's mount namespace only.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { basename, join } from "node:path";
-import { hostMounts, MODES, sh, type Run } from "./helpers.ts";
+import { hostMounts, listing, MODES, sh, type Run } from "./helpers.ts";
 
 const T = 60_000;
 
-/** Paths, types, modes, times and contents of a host tree, for before/after comparisons. */
-function listing(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    const st = lstatSync(p);
-    const kind = st.isSymbolicLink() ? `link->${readlinkSync(p)}` : st.isDirectory() ? "dir" : st.isFile() ? `file:${readFileSync(p, "latin1")}` : "other";
-    out.push(`${p} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} mtime=${st.mtimeMs} ctime=${st.ctimeMs} ${kind}`);
-    if (st.isDirectory() && !st.isSymbolicLink()) for (const n of readdirSync(p).sort()) walk(join(p, n));
-  };
-  walk(dir);
-  return out;
-}
 
 const made: string[] = [];
 afterAll(() => {

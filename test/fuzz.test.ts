@@ -31,13 +31,13 @@
 
 import { afterAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, posix } from "node:path";
 import { OPTIONS, lookupOption } from "../src/cli/options.ts";
 import { parseArgs } from "../src/cli/parse.ts";
 import { oneLine, UsageError } from "../src/errors.ts";
 import type { ParseResult } from "../src/spec.ts";
-import { binary, hostMounts, NOBODY, type Mode } from "./helpers.ts";
+import { binary, hostMounts, listing, NOBODY, type Mode } from "./helpers.ts";
 
 const DEFAULT_SEED = 0x6f0dd5;
 const SEED = process.env.TSBOX_FUZZ_SEED !== undefined ? Number(process.env.TSBOX_FUZZ_SEED) >>> 0 : DEFAULT_SEED;
@@ -96,17 +96,6 @@ symlinkSync("a", join(W, "link-file"));
 symlinkSync("loop", join(W, "loop"));
 writeFileSync(join(W, "n\nl"), "not executable", { mode: 0o644 }); // a name with a newline
 
-function listing(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    const st = lstatSync(p);
-    const kind = st.isSymbolicLink() ? `link->${readlinkSync(p)}` : st.isDirectory() ? "dir" : st.isFile() ? `file:${readFileSync(p, "latin1")}` : "other";
-    out.push(`${p} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} mtime=${st.mtimeMs} ctime=${st.ctimeMs} ${kind}`);
-    if (st.isDirectory()) for (const n of readdirSync(p).sort()) walk(join(p, n));
-  };
-  walk(dir);
-  return out;
-}
 
 // ---- values -------------------------------------------------------------------
 

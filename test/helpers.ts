@@ -3,7 +3,7 @@
 // command saw and what the host looks like afterwards.
 
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -128,4 +128,17 @@ export function parseMountinfo(text: string): MountEntry[] {
 /** The value of a "Name:\tvalue" line of /proc/<pid>/status text. */
 export function statusField(status: string, name: string): string | undefined {
   return new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1]?.trim();
+}
+
+/** Paths, types, modes, owners, times and contents of a host tree, for before/after comparisons. */
+export function listing(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    const st = lstatSync(p);
+    const kind = st.isSymbolicLink() ? `link->${readlinkSync(p)}` : st.isDirectory() ? "dir" : st.isFile() ? `file:${readFileSync(p, "latin1")}` : "other";
+    out.push(`${p} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} mtime=${st.mtimeMs} ctime=${st.ctimeMs} ${kind}`);
+    if (st.isDirectory()) for (const n of readdirSync(p).sort()) walk(join(p, n));
+  };
+  walk(dir);
+  return out;
 }
