@@ -35,17 +35,46 @@ export class DevOp implements FsOp {
         sys.mkdirat(dev, "pts", 0o755);
       });
       this.mountPts(dev);
-      // A controlling terminal on stderr becomes /dev/console, as a container manager would.
-      if (sys.isatty(2)) {
-        const console = `${this.dst}/console`;
-        at(console, () => {
-          const tree = sys.openTree(2, "", C.OPEN_TREE_CLONE | C.OPEN_TREE_CLOEXEC | C.AT_EMPTY_PATH, console);
-          const target = fileMountPoint(ctx.root, console);
-          try { attach(tree, target, console); } finally { sys.close(target); sys.close(tree); }
-        });
-      }
+      this.bindConsole(ctx);
     } finally {
       sys.close(dev);
+    }
+  }
+
+  /**
+   * A terminal on stderr becomes /dev/console, as a container manager would.
+   * fd 2 itself cannot be cloned: it was opened before unshare, so its mount
+   * belongs to the host's namespace (open_tree says EINVAL). Its path, read
+   * through the host's /proc, names the same node in our copy of the tree.
+   */
+  private bindConsole(ctx: BuildContext): void {
+    if (!sys.isatty(2)) return;
+    let host: string;
+    try {
+      host = sys.readlinkat(C.AT_FDCWD, `${ctx.hostRootPath}/proc/self/fd/2`);
+    } catch {
+      return; // no /proc: no console, as with a non-terminal
+    }
+    // The fd's mount is the host namespace's, so the kernel names it as the
+    // host sees it ("/dev/pts/0"); a path through our own tree would carry
+    // the /oldroot prefix.
+    if (ctx.hostRootPath !== "" && host.startsWith(`${ctx.hostRootPath}/`)) host = host.slice(ctx.hostRootPath.length);
+    if (!host.startsWith("/")) return; // "pipe:[...]" and the like
+    const console = `${this.dst === "/" ? "" : this.dst}/console`;
+    const src = tryResolveIn(ctx.hostRoot, host);
+    if (src === undefined) return;
+    try {
+      at(console, () => {
+        const tree = sys.openTree(src, "", C.OPEN_TREE_CLONE | C.OPEN_TREE_CLOEXEC | C.AT_EMPTY_PATH, console);
+        try {
+          const target = fileMountPoint(ctx.root, console);
+          try { attach(tree, target, console); } finally { sys.close(target); }
+        } finally {
+          sys.close(tree);
+        }
+      });
+    } finally {
+      sys.close(src);
     }
   }
 

@@ -7,6 +7,8 @@ import { SysError } from "../kernel/sys.ts";
 export interface BuildContext {
   /** O_PATH fd of the host's root (the old root, kept under the staging tmpfs). */
   readonly hostRoot: number;
+  /** Where the host's root is by path from the process root ("/oldroot", or "" when built in place). */
+  readonly hostRootPath: string;
   /** O_PATH fd of the top of the new root; `refreshRoot` re-opens it after a mount on "/". */
   root: number;
   refreshRoot(): void;

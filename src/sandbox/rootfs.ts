@@ -82,6 +82,7 @@ export function buildAndEnterRoot(ops: readonly FsOp[], opts: BuildOptions): voi
   let id = 0;
   const ctx: BuildContext = {
     hostRoot,
+    hostRootPath: pivoted ? "/oldroot" : "",
     root: sys.openat(C.AT_FDCWD, newRootPath, dirFlags),
     refreshRoot() {
       // After a mount on "/", the old fd still names the covered tmpfs;
