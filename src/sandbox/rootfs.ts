@@ -36,9 +36,12 @@ function setup<T>(what: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof SysError) throw new SetupError(`${what}: ${e.message}${refusalHint(e)}`);
-    throw e;
+    throw asSetupError(what, e);
   }
+}
+
+function asSetupError(what: string, e: unknown): unknown {
+  return e instanceof SysError ? new SetupError(`${what}: ${e.message}${refusalHint(e)}`) : e;
 }
 
 /** EPERM or ENOSYS from a basic mount call means the environment forbids it, not a bad option. */
@@ -69,7 +72,7 @@ export function buildAndEnterRoot(ops: readonly FsOp[], opts: BuildOptions): voi
     // The initramfs case: "/" is rootfs and cannot be pivoted away. Build in
     // place (the staging mount point's own content stays hidden), and move
     // the new root over "/" at the end instead.
-    if (!(e instanceof SysError && e.errno === EINVAL)) throw setupErr("pivot_root", e);
+    if (!(e instanceof SysError && e.errno === EINVAL)) throw asSetupError("pivot_root", e);
     pivoted = false;
     staged = base;
   }
@@ -101,8 +104,7 @@ export function buildAndEnterRoot(ops: readonly FsOp[], opts: BuildOptions): voi
     try {
       op.execute(ctx);
     } catch (e) {
-      if (e instanceof OpError) throw new SetupError(`${op.describe()}: ${e.message}`);
-      if (e instanceof SysError) throw new SetupError(`${op.describe()}: ${e.message}`);
+      if (e instanceof OpError || e instanceof SysError) throw new SetupError(`${op.describe()}: ${e.message}`);
       throw e;
     }
   }
@@ -125,8 +127,4 @@ export function buildAndEnterRoot(ops: readonly FsOp[], opts: BuildOptions): voi
   // (e.g. into a nested one) but never to the host, whose mounts we are a
   // slave of.
   setup("making the new root shared", () => sys.mount(null, "/", null, C.MS_REC | C.MS_SHARED, null));
-}
-
-function setupErr(what: string, e: unknown): unknown {
-  return e instanceof SysError ? new SetupError(`${what}: ${e.message}`) : e;
 }
