@@ -338,3 +338,21 @@ describe("import graph", () => {
     }
   });
 });
+
+describe("no libseccomp", () => {
+  // The filter is assembled in TypeScript: neither the sources nor the
+  // compiled binary name libseccomp, and the binary's dynamic section needs
+  // only what the Bun runtime itself needs.
+  const ROOT_DIR = new URL("..", import.meta.url).pathname;
+  test("the compiled binary does not refer to libseccomp", () => {
+    const bin = `${ROOT_DIR}dist/tsbox`;
+    if (!require("node:fs").existsSync(bin)) throw new Error(`${bin} missing: npm run build`);
+    const ldd = require("node:child_process").spawnSync("ldd", [bin], { encoding: "utf8" }).stdout as string;
+    expect(ldd).not.toContain("seccomp");
+    // Nor does any string in it (a dlopen of "libseccomp.so.2" would need one).
+    expect(readFileSync(bin).includes("libseccomp")).toBe(false);
+    // The sources load only libc, and only through src/kernel/ffi.ts.
+    const grep = require("node:child_process").spawnSync("grep", ["-rn", "seccomp.so", `${ROOT_DIR}src`], { encoding: "utf8" });
+    expect(grep.stdout).toBe("");
+  });
+});
