@@ -175,10 +175,6 @@ export function statMode(dirfd: number, path: string, flags: number): number {
   return buf[28]! | (buf[29]! << 8); // struct statx: __u16 stx_mode at offset 0x1c
 }
 
-export function fchmodat(dirfd: number, path: string, mode: number): void {
-  call("fchmodat", path, S.fchmodat, dirfd, cstr(path), mode);
-}
-
 export function umask(mask: number): number {
   return syscall(S.umask, mask).ret;
 }
@@ -189,10 +185,6 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
 
 export function dup3(oldfd: number, newfd: number, flags: number): void {
   call("dup3", undefined, S.dup3, oldfd, newfd, flags);
-}
-
-export function closeRange(first: number, last: number): void {
-  call("close_range", undefined, S.close_range, first, last, 0);
 }
 
 export function chdir(path: string): void {

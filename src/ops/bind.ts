@@ -1,10 +1,8 @@
 // --bind, --bind-try, --ro-bind, --ro-bind-try (a "+" source is resolved in the sandbox).
 
 import * as sys from "../kernel/sys.ts";
-import { SysError } from "../kernel/sys.ts";
-import { ENOENT } from "../kernel/errno.ts";
 import { at, type BuildContext, type FsOp } from "./op.ts";
-import { attach, cloneTree, fileMountPoint, isDirectory, mkdirs, resolveIn } from "./paths.ts";
+import { cloneTree, isDirectory, mountAt, resolveIn, tryResolveIn } from "./paths.ts";
 
 export class BindOp implements FsOp {
   readonly rank: 1 | 2;
@@ -18,37 +16,31 @@ export class BindOp implements FsOp {
     this.rank = inSandbox ? 2 : 1;
   }
 
+  /** The source as the user wrote it. */
+  get shownSrc(): string {
+    return `${this.inSandbox ? "+" : ""}${this.src}`;
+  }
+
   describe(): string {
-    const flag = `--${this.readonly ? "ro-" : ""}bind${this.optional ? "-try" : ""}`;
-    return `${flag} ${this.inSandbox ? "+" : ""}${this.src} ${this.dst}`;
+    return `--${this.readonly ? "ro-" : ""}bind${this.optional ? "-try" : ""} ${this.shownSrc} ${this.dst}`;
+  }
+
+  /** An O_PATH fd of the source, resolved in the sandbox or on the host; undefined when a -try source is missing. */
+  openSource(ctx: BuildContext): number | undefined {
+    const root = this.inSandbox ? ctx.root : ctx.hostRoot;
+    return at(this.shownSrc, () => (this.optional ? tryResolveIn(root, this.src) : resolveIn(root, this.src)));
   }
 
   execute(ctx: BuildContext): void {
-    const shownSrc = `${this.inSandbox ? "+" : ""}${this.src}`;
-    let src: number;
+    const src = this.openSource(ctx);
+    if (src === undefined) return;
     try {
-      src = resolveIn(this.inSandbox ? ctx.root : ctx.hostRoot, this.src);
-    } catch (e) {
-      if (this.optional && e instanceof SysError && e.errno === ENOENT) return;
-      return at(shownSrc, () => { throw e; });
-    }
-    try {
-      const dir = at(shownSrc, () => isDirectory(src));
-      const tree = at(shownSrc, () => cloneTree(src, this.readonly, shownSrc));
-      try {
-        const target = at(this.dst, () => (dir ? mkdirs(ctx.root, this.dst) : fileMountPoint(ctx.root, this.dst)));
-        try {
-          at(this.dst, () => attach(tree, target, this.dst));
-        } finally {
-          sys.close(target);
-        }
-      } finally {
-        sys.close(tree);
-      }
+      const dir = at(this.shownSrc, () => isDirectory(src));
+      const tree = at(this.shownSrc, () => cloneTree(src, this.readonly, this.shownSrc));
+      mountAt(ctx, tree, this.dst, dir);
     } finally {
       sys.close(src);
     }
-    if (this.dst === "/") ctx.refreshRoot();
   }
 }
 
@@ -62,8 +54,7 @@ export class SourceCheckOp implements FsOp {
   }
   describe(): string { return `${this.bind.describe()} (implied by an earlier bind; source checked)`; }
   execute(ctx: BuildContext): void {
-    const b = this.bind;
-    const shown = `${b.inSandbox ? "+" : ""}${b.src}`;
-    sys.close(at(shown, () => resolveIn(b.inSandbox ? ctx.root : ctx.hostRoot, b.src)));
+    const src = this.bind.openSource(ctx);
+    if (src !== undefined) sys.close(src);
   }
 }

@@ -4,7 +4,7 @@ import * as C from "../kernel/constants.ts";
 import { ARCH } from "../kernel/arch.ts";
 import * as sys from "../kernel/sys.ts";
 import { at, type BuildContext, type FsOp } from "./op.ts";
-import { attach, fileMountPoint, newFs, resolveIn, tryResolveIn } from "./paths.ts";
+import { attach, mountAt, newFs, resolveIn, tryResolveIn } from "./paths.ts";
 import { mountTmpfs } from "./tmpfs.ts";
 
 const NODES = ["null", "zero", "full", "random", "urandom", "tty"] as const;
@@ -27,8 +27,8 @@ export class DevOp implements FsOp {
     mountTmpfs(ctx, this.dst, 0o755);
     const dev = at(this.dst, () => resolveIn(ctx.root, this.dst, C.O_PATH | ARCH.O_DIRECTORY));
     try {
-      for (const name of NODES) this.bindNode(ctx, name, true);
-      for (const name of OPTIONAL_NODES) this.bindNode(ctx, name, false);
+      for (const name of NODES) this.bindHostNode(ctx, `/dev/${name}`, name, true);
+      for (const name of OPTIONAL_NODES) this.bindHostNode(ctx, `/dev/${name}`, name, false);
       at(this.dst, () => {
         for (const [name, target] of LINKS) sys.symlinkat(target, dev, name);
         sys.mkdirat(dev, "shm", 0o1777);
@@ -39,6 +39,11 @@ export class DevOp implements FsOp {
     } finally {
       sys.close(dev);
     }
+  }
+
+  /** A path below DST. */
+  private child(name: string): string {
+    return `${this.dst === "/" ? "" : this.dst}/${name}`;
   }
 
   /**
@@ -60,44 +65,23 @@ export class DevOp implements FsOp {
     // the /oldroot prefix.
     if (ctx.hostRootPath !== "" && host.startsWith(`${ctx.hostRootPath}/`)) host = host.slice(ctx.hostRootPath.length);
     if (!host.startsWith("/")) return; // "pipe:[...]" and the like
-    const console = `${this.dst === "/" ? "" : this.dst}/console`;
-    const src = tryResolveIn(ctx.hostRoot, host);
-    if (src === undefined) return;
-    try {
-      at(console, () => {
-        const tree = sys.openTree(src, "", C.OPEN_TREE_CLONE | C.OPEN_TREE_CLOEXEC | C.AT_EMPTY_PATH, console);
-        try {
-          const target = fileMountPoint(ctx.root, console);
-          try { attach(tree, target, console); } finally { sys.close(target); }
-        } finally {
-          sys.close(tree);
-        }
-      });
-    } finally {
-      sys.close(src);
-    }
+    this.bindHostNode(ctx, host, "console", false);
   }
 
-  private bindNode(ctx: BuildContext, name: string, required: boolean): void {
-    const host = `/dev/${name}`;
+  /** Bind the host's node `host` (a device file, not followed further) at DST/name. */
+  private bindHostNode(ctx: BuildContext, host: string, name: string, required: boolean): void {
     const src = at(host, () => (required ? resolveIn(ctx.hostRoot, host) : tryResolveIn(ctx.hostRoot, host)));
     if (src === undefined) return;
-    const dst = `${this.dst === "/" ? "" : this.dst}/${name}`;
     try {
       const tree = at(host, () => sys.openTree(src, "", C.OPEN_TREE_CLONE | C.OPEN_TREE_CLOEXEC | C.AT_EMPTY_PATH, host));
-      try {
-        const target = at(dst, () => fileMountPoint(ctx.root, dst));
-        try { at(dst, () => attach(tree, target, dst)); } finally { sys.close(target); }
-      } finally {
-        sys.close(tree);
-      }
+      mountAt(ctx, tree, this.child(name), false);
     } finally {
       sys.close(src);
     }
   }
 
   private mountPts(dev: number): void {
-    const pts = `${this.dst === "/" ? "" : this.dst}/pts`;
+    const pts = this.child("pts");
     at(pts, () => {
       const mnt = newFs("devpts", [["newinstance", true], ["ptmxmode", "0666"], ["mode", "620"]], pts);
       try {

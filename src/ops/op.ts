@@ -17,8 +17,6 @@ export interface BuildContext {
   readonly scratchPath: string;
   /** A counter for unique scratch names. */
   nextId(): number;
-  /** True when tsbox made a user namespace (so, e.g., gid 5 may be unmapped). */
-  readonly userns: boolean;
 }
 
 export interface FsOp {
@@ -42,11 +40,12 @@ export class OpError extends Error {
   }
 }
 
+const PLAIN_LOOKUP_ERRORS = new Set([2 /* ENOENT */, 20 /* ENOTDIR */, 40 /* ELOOP */, 13 /* EACCES */]);
+
 /** Plain words for a lookup the user caused; the call and errno name otherwise. */
 function explain(e: SysError): string {
-  const lookups = e.syscall === "openat2" || e.syscall === "openat";
-  const plain = new Set([2 /* ENOENT */, 20 /* ENOTDIR */, 40 /* ELOOP */, 13 /* EACCES */]);
-  return lookups && plain.has(e.errno) ? e.reason : e.message;
+  const lookup = e.syscall === "openat2" || e.syscall === "openat";
+  return lookup && PLAIN_LOOKUP_ERRORS.has(e.errno) ? e.reason : e.message;
 }
 
 /** Run `f`, turning a SysError into an OpError about `path`. */

@@ -4,7 +4,7 @@ import { ARCH } from "../kernel/arch.ts";
 import * as C from "../kernel/constants.ts";
 import * as sys from "../kernel/sys.ts";
 import { at, type BuildContext, type FsOp } from "./op.ts";
-import { attach, canonicalPath, mkdirs, newFs, resolveIn } from "./paths.ts";
+import { attach, canonicalPath, mountAt, newFs, resolveIn } from "./paths.ts";
 
 /** overlayfs splits lowerdir on ":" and honours "\" as an escape. */
 function escapeLayer(path: string): string {
@@ -52,14 +52,7 @@ export class OverlayOp implements FsOp {
     }
     // userxattr: overlayfs refuses trusted.* xattrs in a user namespace.
     options.push(["userxattr", true], ["index", "off"], ["metacopy", "off"]);
-    const mnt = at(this.dst, () => newFs("overlay", options, this.dst));
-    try {
-      const target = at(this.dst, () => mkdirs(ctx.root, this.dst));
-      try { at(this.dst, () => attach(mnt, target, this.dst)); } finally { sys.close(target); }
-    } finally {
-      sys.close(mnt);
-    }
-    if (this.dst === "/") ctx.refreshRoot();
+    mountAt(ctx, at(this.dst, () => newFs("overlay", options, this.dst)), this.dst, true);
   }
 
   private emptyLayer(ctx: BuildContext): string {

@@ -7,6 +7,7 @@ import * as C from "../kernel/constants.ts";
 import { EEXIST, ENOENT } from "../kernel/errno.ts";
 import * as sys from "../kernel/sys.ts";
 import { SysError } from "../kernel/sys.ts";
+import { at, type BuildContext } from "./op.ts";
 
 const IN_ROOT = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_MAGICLINKS;
 
@@ -95,6 +96,26 @@ export function isDirectory(fd: number): boolean {
 /** Attach a detached mount (an fd from open_tree or fsmount) on the object `target` refers to. */
 export function attach(mountFd: number, target: number, label: string): void {
   sys.moveMount(mountFd, "", target, "", C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_EMPTY_PATH, label);
+}
+
+/**
+ * Attach the detached mount `mnt` at `dst` inside the new root, on a
+ * directory or (for a non-directory mount) a file created there if missing;
+ * closes `mnt`. A mount on "/" covers the root fd the context holds, so the
+ * context re-opens it.
+ */
+export function mountAt(ctx: BuildContext, mnt: number, dst: string, dir: boolean): void {
+  try {
+    const target = at(dst, () => (dir ? mkdirs(ctx.root, dst) : fileMountPoint(ctx.root, dst)));
+    try {
+      at(dst, () => attach(mnt, target, dst));
+    } finally {
+      sys.close(target);
+    }
+  } finally {
+    sys.close(mnt);
+  }
+  if (dst === "/") ctx.refreshRoot();
 }
 
 /** A new, detached filesystem instance: fsopen, fsconfig each option, create, fsmount. */

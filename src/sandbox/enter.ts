@@ -76,7 +76,7 @@ export function setUpSandbox(spec: SandboxSpec, id: Identity, log: (line: string
   try {
     const ops = plan(spec.fs);
     if (spec.debug) log(`planned ${ops.length} operations`);
-    buildAndEnterRoot(ops, { userns, debug: spec.debug, log });
+    buildAndEnterRoot(ops, { debug: spec.debug, log });
   } finally {
     sys.umask(oldUmask);
   }

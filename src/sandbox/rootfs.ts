@@ -52,7 +52,6 @@ export function refusalHint(e: SysError): string {
 }
 
 export interface BuildOptions {
-  readonly userns: boolean;
   readonly debug: boolean;
   readonly log: (line: string) => void;
 }
@@ -96,7 +95,6 @@ export function buildAndEnterRoot(ops: readonly FsOp[], opts: BuildOptions): voi
     scratch,
     scratchPath: `${staged}/scratch`,
     nextId: () => id++,
-    userns: opts.userns,
   };
 
   for (const op of ops) {
