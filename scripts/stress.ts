@@ -18,6 +18,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { runAsync } from "../test/helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const NOBODY = 65534;
@@ -115,24 +116,13 @@ interface Failure { run: string; status: number | null; signal: string | null; s
 const failures: Failure[] = [];
 let done = 0;
 
-function runOnce(label: string): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: "/", env: ENV, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (b: Buffer) => { stdout += b.toString(); });
-    child.stderr!.on("data", (b: Buffer) => { stderr += b.toString(); });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      done++;
-      if (!(status === 0 && signal === null && stderr === "" && expected.test(stdout))) {
-        failures.push({ run: label, status, signal, stdout, stderr });
-        if (failures.length <= 5) process.stderr.write(`stress: ${label} failed: status=${status} signal=${signal} stderr=${JSON.stringify(stderr)}\n`);
-      }
-      resolve();
-    });
-  });
+async function runOnce(label: string): Promise<void> {
+  const { status, signal, stdout, stderr } = await runAsync(argv, ENV, 60_000);
+  done++;
+  if (!(status === 0 && signal === null && stderr === "" && expected.test(stdout))) {
+    failures.push({ run: label, status, signal, stdout, stderr });
+    if (failures.length <= 5) process.stderr.write(`stress: ${label} failed: status=${status} signal=${signal} stderr=${JSON.stringify(stderr)}\n`);
+  }
 }
 
 function cores(): number {

@@ -2,7 +2,7 @@
 // a user would, as root and as uid 65534 (nobody), and inspect what the
 // command saw and what the host looks like afterwards.
 
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 
@@ -141,4 +141,20 @@ export function listing(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/** Run `argv` without blocking (for concurrent loops); SIGKILL after `timeoutMs`. */
+export function runAsync(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: "/", env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (b: Buffer) => { stdout += b.toString(); });
+    child.stderr!.on("data", (b: Buffer) => { stderr += b.toString(); });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
 }

@@ -15,7 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { binary, hostMounts, NOBODY, type Mode } from "./helpers.ts";
+import { binary, hostMounts, NOBODY, runAsync, type Mode } from "./helpers.ts";
 
 const ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/" };
 const SEQUENTIAL = 200;
@@ -81,19 +81,8 @@ function runOnce(mode: Mode, label: string): Promise<Failure | undefined> {
   const argv = mode === "user"
     ? ["setpriv", "--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", binary(), ...args]
     : [binary(), ...args];
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: "/", env: ENV, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (b: Buffer) => { stdout += b.toString(); });
-    child.stderr!.on("data", (b: Buffer) => { stderr += b.toString(); });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      const ok = status === 0 && signal === null && stderr === "" && expected(mode).test(stdout);
-      resolve(ok ? undefined : { run: label, status, signal, stdout, stderr });
-    });
-  });
+  return runAsync(argv, ENV, 30_000).then(({ status, signal, stdout, stderr }) =>
+    status === 0 && signal === null && stderr === "" && expected(mode).test(stdout) ? undefined : { run: label, status, signal, stdout, stderr });
 }
 
 function summary(failures: readonly Failure[], total: number): { failures: number; total: number; first?: Failure } {
